@@ -1,0 +1,1 @@
+//! ferrymq client (work in progress).

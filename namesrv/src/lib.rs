@@ -1,0 +1,1 @@
+//! ferrymq namesrv (work in progress).

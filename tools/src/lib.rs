@@ -1,0 +1,1 @@
+//! ferrymq tools (work in progress).
