@@ -311,7 +311,10 @@ fn open_connection(
     connections: &HashMap<String, Arc<Connection>>,
     addr: &str,
 ) -> Option<Arc<Connection>> {
-    connections.get(addr).filter(|connection| !connection.closed.is_cancelled()).cloned()
+    connections
+        .get(addr)
+        .filter(|connection| !connection.closed.is_cancelled())
+        .cloned()
 }
 
 async fn read_responses(

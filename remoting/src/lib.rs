@@ -9,11 +9,13 @@
 //! - [`client`]: one multiplexed connection per address, with timeouts,
 //!   oneway calls, reconnection and failover across addresses.
 //! - [`persist`]: crash-safe file replacement for the daemons' state files.
+//! - [`config`]: settings keyed by the Java configuration names.
 
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod codec;
+pub mod config;
 pub mod persist;
 pub mod protocol;
 pub mod server;
