@@ -1,1 +1,7 @@
-//! ferrymq tools (work in progress).
+//! ferrymq's command-line tools. The binaries are thin: `ferrymq` starts
+//! daemons, `ferrymq-admin` manages routes and topics, `ferrymq-bench`
+//! measures any RocketMQ name server.
+
+#![warn(missing_docs)]
+
+pub mod standalone;

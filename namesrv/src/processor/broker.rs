@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ferrymq_remoting::RemotingCommand;
 use ferrymq_remoting::protocol::ResponseCode;
-use ferrymq_remoting::protocol::body::{DataVersion, KvTable, RegisterBrokerBody, body_crc32};
+use ferrymq_remoting::protocol::body::{DataVersion, KvTable, RegisterBrokerBody, masked_crc32};
 use ferrymq_remoting::protocol::header::{
     BrokerHeartbeatRequestHeader, BrokerIdentityRequestHeader, QueryDataVersionResponseHeader,
     RegisterBrokerRequestHeader, RegisterBrokerResponseHeader,
@@ -24,7 +24,8 @@ impl NamesrvProcessor {
         request: &RemotingCommand,
     ) -> Handled {
         let header: RegisterBrokerRequestHeader = request.header().map_err(header_error)?;
-        if header.body_crc32 != 0 && body_crc32(&request.body) != header.body_crc32 {
+        let crc32 = crc32fast::hash(&request.body);
+        if header.body_crc32 != 0 && masked_crc32(crc32) != header.body_crc32 {
             warn!(broker = %header.broker_name, addr = %header.broker_addr, "registration refused: body CRC does not match");
             return error_response(ResponseCode::SystemError, "crc32 not match");
         }
@@ -49,7 +50,8 @@ impl NamesrvProcessor {
             enable_acting_master: header.enable_acting_master,
             connection: Some(connection.id),
         };
-        let fingerprint = BodyFingerprint::of(&request.body, header.compressed, request.version);
+        let fingerprint =
+            BodyFingerprint::with_crc32(crc32, &request.body, header.compressed, request.version);
         let now = now();
         let result = match self
             .routes

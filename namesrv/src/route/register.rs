@@ -53,8 +53,13 @@ impl BodyFingerprint {
     /// The fingerprint of a body as it arrived; how it parses depends on the
     /// compression flag and the request version, so both are part of it.
     pub fn of(body: &[u8], compressed: bool, request_version: i32) -> Self {
+        Self::with_crc32(crc32fast::hash(body), body, compressed, request_version)
+    }
+
+    /// The same, reusing the body's CRC-32 computed for the header check.
+    pub fn with_crc32(crc32: u32, body: &[u8], compressed: bool, request_version: i32) -> Self {
         BodyFingerprint {
-            crc32: crc32fast::hash(body),
+            crc32,
             len: body.len(),
             compressed,
             request_version,

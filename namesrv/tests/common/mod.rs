@@ -22,7 +22,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 /// A fresh directory under the system temp dir for one test.
 pub fn temp_dir(tag: &str) -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "ferrymq-namesrv-test-{tag}-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)

@@ -51,7 +51,12 @@ pub struct RegisterBrokerBody {
 
 /// The CRC a REGISTER_BROKER header carries: zlib's CRC-32, masked to 31 bits.
 pub fn body_crc32(body: &[u8]) -> i32 {
-    (crc32fast::hash(body) & 0x7FFF_FFFF) as i32
+    masked_crc32(crc32fast::hash(body))
+}
+
+/// A full CRC-32 as the REGISTER_BROKER header carries it, masked to 31 bits.
+pub const fn masked_crc32(crc32: u32) -> i32 {
+    (crc32 & 0x7FFF_FFFF) as i32
 }
 
 impl RegisterBrokerBody {
