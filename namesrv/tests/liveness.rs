@@ -111,3 +111,67 @@ async fn an_evicted_broker_is_dropped_and_its_socket_closed() {
     );
     assert!(server.routes().pickup_route("t1", None).is_none());
 }
+
+#[tokio::test]
+async fn an_idle_broker_connection_is_closed_and_the_broker_dropped() {
+    let mut config = test_config("idle");
+    config.values.server_channel_max_idle_time_seconds = 1;
+    let (server, addr) = start(config).await;
+    let broker = RemotingClient::default();
+    call(
+        &broker,
+        &addr,
+        register_request(
+            "c",
+            "b",
+            0,
+            "10.0.0.1:10911",
+            &register_body(1, &["t1", "t2"]),
+        ),
+    )
+    .await;
+    assert!(server.routes().pickup_route("t1", None).is_some());
+    let started = Instant::now();
+    let routes = server.routes().clone();
+    eventually("the idle broker is dropped", async || {
+        routes.pickup_route("t1", None).is_none()
+    })
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "not before the idle time"
+    );
+    assert!(!broker.is_connected(&addr), "the connection was closed");
+}
+
+#[tokio::test]
+async fn a_broker_whose_connection_breaks_on_a_bad_frame_is_dropped() {
+    let (server, addr) = start(test_config("badframe")).await;
+    let request = register_request(
+        "c",
+        "b",
+        0,
+        "10.0.0.1:10911",
+        &register_body(1, &["t1", "t2"]),
+    );
+    let mut socket = TcpStream::connect(&addr).await.unwrap();
+    socket
+        .write_all(&frame::encode_to_vec(&request).unwrap())
+        .await
+        .unwrap();
+    let mut len = [0u8; 4];
+    socket.read_exact(&mut len).await.unwrap();
+    let mut payload = vec![0u8; u32::from_be_bytes(len) as usize];
+    socket.read_exact(&mut payload).await.unwrap();
+    assert!(server.routes().pickup_route("t1", None).is_some());
+    // A frame whose header length runs past its end: the server closes the connection.
+    socket
+        .write_all(&[0, 0, 0, 8, 0, 0, 0, 200, 0, 0, 0, 0])
+        .await
+        .unwrap();
+    let routes = server.routes().clone();
+    eventually("the broker is dropped", async || {
+        routes.pickup_route("t1", None).is_none()
+    })
+    .await;
+}

@@ -808,3 +808,57 @@ async fn binary_requests_get_binary_responses() {
     );
     assert_eq!(response.code, 0);
 }
+
+#[tokio::test]
+async fn s13_cluster_test_mode_answers_unknown_routes_with_17() {
+    let mut config = test_config("clustertest");
+    config.values.cluster_test = true;
+    let (_server, addr) = start(config).await;
+    let response = call(
+        &RemotingClient::default(),
+        &addr,
+        route_request("nope", 409),
+    )
+    .await;
+    assert_eq!(response.code, 17);
+    assert!(response.body.is_empty());
+    assert!(response.remark.unwrap().contains("No topic route info"));
+}
+
+#[tokio::test]
+async fn s40_zone_mode_needs_both_fields() {
+    let (_server, addr) = start(test_config("zone-off")).await;
+    let client = RemotingClient::default();
+    for (name, ip, zone) in [("a", "10.0.0.1", "zone1"), ("b", "10.0.0.2", "zone2")] {
+        let mut request = register_request(
+            "c",
+            name,
+            0,
+            &format!("{ip}:10911"),
+            &register_body(1, &["t1", "t2"]),
+        );
+        request.ext_fields.insert("__ZONE_NAME".into(), zone.into());
+        call(&client, &addr, request).await;
+    }
+    for (mode, zone) in [
+        (Some("false"), Some("zone1")),
+        (None, Some("zone1")),
+        (Some("true"), Some(" ")),
+        (Some("true"), None),
+    ] {
+        let mut request = route_request("t1", 409);
+        if let Some(mode) = mode {
+            request.ext_fields.insert("__ZONE_MODE".into(), mode.into());
+        }
+        if let Some(zone) = zone {
+            request.ext_fields.insert("__ZONE_NAME".into(), zone.into());
+        }
+        let route: TopicRouteData =
+            json::from_slice(&call(&client, &addr, request).await.body).unwrap();
+        assert_eq!(
+            route.broker_datas.len(),
+            2,
+            "no filtering for mode {mode:?} zone {zone:?}"
+        );
+    }
+}
