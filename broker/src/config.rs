@@ -81,6 +81,18 @@ config_struct! {
         revive_queue_num: i32 = "reviveQueueNum", default 8;
         /// Keys UPDATE_BROKER_CONFIG refuses, `;`-separated, besides the fixed ones.
         config_black_list: String = "configBlackList", default "configBlackList;brokerConfigPath".to_owned();
+        /// Check admin requests (topic and config changes) against the accounts of `aclFile`.
+        acl_enable: bool = "aclEnable", default false;
+        /// The accounts, in JSON with plain_acl.yml's field names; re-read when it changes.
+        acl_file: PathBuf = "aclFile", default default_store_root().join("config").join("acl.json");
+        /// With access control on, reads need an account too.
+        acl_protect_reads: bool = "aclProtectReads", default false;
+        /// Admin requests allowed per second on one connection, in bursts of twice that; 0: no limit.
+        admin_requests_per_second: u32 = "adminRequestsPerSecond", default 50;
+        /// The account this broker signs its requests to name servers with.
+        access_key: String = "accessKey", default String::new();
+        /// Its secret.
+        secret_key: String = "secretKey", default String::new();
         /// Refuse connections beyond this many.
         server_max_connections: usize = "serverMaxConnections", default 10_000;
         /// Close connections idle this long, in seconds.
@@ -89,11 +101,15 @@ config_struct! {
 }
 
 /// Keys never changed at runtime, whatever `configBlackList` says.
-const ALWAYS_BLACKLISTED: [&str; 4] = [
+const ALWAYS_BLACKLISTED: [&str; 8] = [
     "brokerConfigPath",
     "rocketmqHome",
     "configBlackList",
     "storePathRootDir",
+    "aclEnable",
+    "aclFile",
+    "accessKey",
+    "secretKey",
 ];
 
 /// Why the settings could not be loaded.
@@ -237,12 +253,30 @@ impl EffectiveConfig {
         )
     }
 
+    /// The account to sign requests to name servers with, if one is set.
+    pub fn credentials(&self) -> Option<ferrymq_remoting::acl::Credentials> {
+        let values = &self.values;
+        (!values.access_key.is_empty()).then(|| ferrymq_remoting::acl::Credentials {
+            access_key: values.access_key.clone(),
+            secret_key: values.secret_key.clone(),
+        })
+    }
+
     /// Where the topic table is persisted.
     pub fn topics_path(&self) -> PathBuf {
         self.values
             .store_path_root_dir
             .join("config")
             .join("topics.json")
+    }
+
+    /// The settings as shown to operators and admin tools: the secret is masked.
+    pub fn to_public_properties(&self) -> String {
+        let mut public = self.clone();
+        if !public.values.secret_key.is_empty() {
+            public.values.secret_key = "******".into();
+        }
+        public.to_properties()
     }
 
     /// Every setting, known and extra, as sorted `key=value` lines.

@@ -20,7 +20,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferrymq_remoting::acl::{AccessControl, AclError};
 use ferrymq_remoting::client::RemotingClient;
+use ferrymq_remoting::guard::RequestGuard;
 use ferrymq_remoting::server::{Server, ServerConfig};
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
@@ -39,6 +41,9 @@ pub enum StartError {
     /// The topic table could not be loaded.
     #[error(transparent)]
     Topics(#[from] TopicStoreError),
+    /// Access control is on but its accounts could not be loaded.
+    #[error(transparent)]
+    Acl(#[from] AclError),
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -112,11 +117,23 @@ impl Broker {
             config.clone(),
             store.clone(),
         ));
-        let processor = Arc::new(BrokerProcessor::new(
-            config.clone(),
-            store.clone(),
-            registrar.clone(),
-        ));
+        let guard = {
+            let values = &config.read().values;
+            let acl = if values.acl_enable {
+                Some(AccessControl::load(&values.acl_file)?)
+            } else {
+                None
+            };
+            RequestGuard::new(
+                acl,
+                values.acl_protect_reads,
+                values.admin_requests_per_second,
+            )
+        };
+        let processor = Arc::new(
+            BrokerProcessor::new(config.clone(), store.clone(), registrar.clone())
+                .with_guard(guard),
+        );
         let shutdown = CancellationToken::new();
         // The server stops only after the registrar has unregistered, so the
         // name servers never route to a broker that no longer answers.

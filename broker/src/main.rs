@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = cli.broker.load().context("invalid configuration")?;
     if cli.broker.print_config {
-        print!("{}", config.to_properties());
+        print!("{}", config.to_public_properties());
         return Ok(());
     }
     tracing_subscriber::fmt()

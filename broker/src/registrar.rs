@@ -297,8 +297,18 @@ impl Registrar {
             body_crc32: body_crc32(&bytes),
             zone_name: None,
         };
-        RemotingCommand::request_with_header(RequestCode::RegisterBroker, &header)
-            .with_body(Bytes::from(bytes))
+        let request = RemotingCommand::request_with_header(RequestCode::RegisterBroker, &header)
+            .with_body(Bytes::from(bytes));
+        drop(config);
+        self.signed(request)
+    }
+
+    /// Signs a request when the broker has an account.
+    fn signed(&self, mut request: RemotingCommand) -> RemotingCommand {
+        if let Some(credentials) = self.config.read().credentials() {
+            credentials.sign(&mut request);
+        }
+        request
     }
 
     async fn register_with(
@@ -345,9 +355,10 @@ impl Registrar {
         version: &DataVersion,
         timeout: Duration,
     ) -> bool {
-        let request =
+        let request = self.signed(
             RemotingCommand::request_with_header(RequestCode::QueryDataVersion, &self.identity())
-                .with_body(json::to_vec(version, KeyStyle::Standard));
+                .with_body(json::to_vec(version, KeyStyle::Standard)),
+        );
         let Ok(response) = self.client.invoke(addr, request, timeout).await else {
             return true;
         };
@@ -374,8 +385,10 @@ impl Registrar {
     /// UNREGISTER_BROKER to every name server, in parallel, each with a 3 s timeout.
     pub async fn unregister_all(&self) {
         let addrs = self.config.read().namesrv_addrs();
-        let request =
-            RemotingCommand::request_with_header(RequestCode::UnregisterBroker, &self.identity());
+        let request = self.signed(RemotingCommand::request_with_header(
+            RequestCode::UnregisterBroker,
+            &self.identity(),
+        ));
         let results = join_all(addrs.iter().map(|addr| {
             self.client
                 .invoke(addr, request.clone(), UNREGISTER_TIMEOUT)

@@ -5,40 +5,9 @@ use std::collections::BTreeMap;
 
 use ferrymq_remoting::protocol::body::TopicFilterType;
 
-/// The longest topic name.
-pub const TOPIC_MAX_LENGTH: usize = 127;
-/// The longest retry or dead-letter topic name.
-pub const RETRY_OR_DLQ_TOPIC_MAX_LENGTH: usize = 255;
-/// The most queues a topic may have on one broker. Java sets no limit; this
-/// one only stops mistakes (a billion queues) from reaching clients.
-pub const MAX_QUEUE_NUMS: i32 = 65_536;
+pub use ferrymq_remoting::protocol::body::{MAX_QUEUE_NUMS, validate_topic_name as topic_name};
 
-/// Checks a topic name: not blank, only `%|a-zA-Z0-9_-`, not too long.
-pub fn topic_name(topic: &str) -> Result<(), String> {
-    if topic.trim().is_empty() {
-        return Err("The specified topic is blank.".to_owned());
-    }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-');
-    if !topic.chars().all(allowed) {
-        return Err(format!(
-            "The specified topic: {topic}, contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
-        ));
-    }
-    if topic.starts_with("%RETRY%") || topic.starts_with("%DLQ%") {
-        if topic.len() > RETRY_OR_DLQ_TOPIC_MAX_LENGTH {
-            return Err(format!(
-                "The specified topic is DLQ or Retry topic: {topic}, and it's longer than topic max length: {RETRY_OR_DLQ_TOPIC_MAX_LENGTH}"
-            ));
-        }
-    } else if topic.len() > TOPIC_MAX_LENGTH {
-        return Err(format!(
-            "The specified topic: {topic}, is longer than topic max length: {TOPIC_MAX_LENGTH}"
-        ));
-    }
-    Ok(())
-}
-
-/// Checks a queue count.
+/// Checks a queue count of a topic being created: at least one queue.
 pub fn queue_nums(field: &str, value: i32) -> Result<(), String> {
     if (1..=MAX_QUEUE_NUMS).contains(&value) {
         Ok(())
@@ -96,31 +65,6 @@ pub fn attributes(text: Option<&str>) -> Result<BTreeMap<String, String>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn topic_names() {
-        assert!(topic_name("TopicTest_1-a%b|c").is_ok());
-        assert_eq!(
-            topic_name(" ").unwrap_err(),
-            "The specified topic is blank."
-        );
-        assert!(
-            topic_name("has space")
-                .unwrap_err()
-                .contains("illegal characters")
-        );
-        assert!(
-            topic_name("ünïcode")
-                .unwrap_err()
-                .contains("illegal characters")
-        );
-        assert!(
-            topic_name(&"t".repeat(128))
-                .unwrap_err()
-                .contains("max length: 127")
-        );
-        assert!(topic_name(&format!("%RETRY%{}", "g".repeat(200))).is_ok());
-    }
 
     #[test]
     fn numbers_and_names() {

@@ -111,17 +111,30 @@ config_struct! {
         server_max_connections: usize = "serverMaxConnections", default 10_000;
         /// ferrymq: serve Prometheus metrics on this port (0: off).
         metrics_port: u16 = "metricsPort", default 0;
+        /// Check requests that change state against the accounts of `aclFile`.
+        acl_enable: bool = "aclEnable", default false;
+        /// The accounts, in JSON with plain_acl.yml's field names; re-read when it changes.
+        acl_file: PathBuf = "aclFile", default home_dir().join("acl.json");
+        /// With access control on, route and other reads need an account too.
+        acl_protect_reads: bool = "aclProtectReads", default false;
+        /// Admin requests (KV, permissions, settings, topic deletion) allowed
+        /// per second on one connection, in bursts of twice that; 0: no limit.
+        admin_requests_per_second: u32 = "adminRequestsPerSecond", default 50;
+        /// ferrymq: the memory encoded route responses may take in the cache.
+        route_cache_max_bytes: usize = "routeCacheMaxBytes", default 64 * 1024 * 1024;
         /// ferrymq: the largest a compressed registration body may inflate to.
         register_body_max_inflated_bytes: usize = "registerBodyMaxInflatedBytes", default 64 * 1024 * 1024;
     }
 }
 
 /// Keys never changed at runtime, whatever `configBlackList` says.
-const ALWAYS_BLACKLISTED: [&str; 4] = [
+const ALWAYS_BLACKLISTED: [&str; 6] = [
     "configBlackList",
     "configStorePath",
     "kvConfigPath",
     "rocketmqHome",
+    "aclEnable",
+    "aclFile",
 ];
 
 /// Why the settings could not be loaded.

@@ -22,6 +22,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferrymq_remoting::acl::{AccessControl, AclError};
+use ferrymq_remoting::guard::RequestGuard;
 use ferrymq_remoting::server::{Connections, Server, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -39,6 +41,9 @@ pub enum StartError {
     /// The KV configuration file could not be loaded.
     #[error(transparent)]
     Kv(#[from] KvError),
+    /// Access control is on but its accounts could not be loaded.
+    #[error(transparent)]
+    Acl(#[from] AclError),
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -74,13 +79,26 @@ impl NameServer {
     /// Starts serving on `listener` in the background.
     pub async fn start(config: EffectiveConfig, listener: TcpListener) -> Result<Self, StartError> {
         let kv = KvStore::load(&config.values.kv_config_path)?;
+        let acl = if config.values.acl_enable {
+            Some(AccessControl::load(&config.values.acl_file)?)
+        } else {
+            None
+        };
+        let guard = RequestGuard::new(
+            acl,
+            config.values.acl_protect_reads,
+            config.values.admin_requests_per_second,
+        );
         let local_addr = listener.local_addr().map_err(|source| StartError::Listen {
             addr: "listener".into(),
             source,
         })?;
         let shutdown = CancellationToken::new();
         let connections = Connections::new();
-        let routes = Arc::new(RouteTable::new(config.route_settings()));
+        let routes = Arc::new(RouteTable::with_cache_budget(
+            config.route_settings(),
+            config.values.route_cache_max_bytes,
+        ));
         let server_config = ServerConfig {
             idle_timeout: Duration::from_secs(
                 config.values.server_channel_max_idle_time_seconds.max(1),
@@ -91,12 +109,9 @@ impl NameServer {
         };
         let metrics_port = config.values.metrics_port;
         let metrics_addr = format!("{}:{}", config.values.bind_address, metrics_port);
-        let processor = Arc::new(NamesrvProcessor::new(
-            routes,
-            kv,
-            config,
-            connections.clone(),
-        ));
+        let processor = Arc::new(
+            NamesrvProcessor::new(routes, kv, config, connections.clone()).with_guard(guard),
+        );
         let server = Server::new(processor.clone())
             .with_config(server_config)
             .with_connections(connections);

@@ -29,6 +29,8 @@ pub const BROKER_GROUPS: &str = "ferrymq_namesrv_broker_groups";
 pub const LIVE_BROKERS: &str = "ferrymq_namesrv_live_brokers";
 /// Topics with a route.
 pub const TOPICS: &str = "ferrymq_namesrv_topics";
+/// Bytes of encoded routes in the cache.
+pub const ROUTE_CACHE_BYTES: &str = "ferrymq_namesrv_route_cache_bytes";
 /// Brokers evicted for silence.
 pub const EVICTIONS: &str = "ferrymq_namesrv_broker_evictions_total";
 
@@ -51,8 +53,9 @@ pub(crate) fn request_finished(
     metrics::histogram!(REQUEST_SECONDS, "code" => code).record(started.elapsed().as_secs_f64());
 }
 
-pub(crate) fn record_stats(stats: RouteStats) {
+pub(crate) fn record_stats(stats: RouteStats, cached_bytes: usize) {
     if ENABLED.load(Ordering::Relaxed) {
+        metrics::gauge!(ROUTE_CACHE_BYTES).set(cached_bytes as f64);
         metrics::gauge!(BROKER_GROUPS).set(stats.broker_groups as f64);
         metrics::gauge!(LIVE_BROKERS).set(stats.live_brokers as f64);
         metrics::gauge!(TOPICS).set(stats.topics as f64);

@@ -40,7 +40,10 @@ pub(crate) fn scan_once(processor: &NamesrvProcessor) {
         }
     }
     metrics::record_evictions(evictions.len());
-    metrics::record_stats(processor.routes().stats());
+    metrics::record_stats(
+        processor.routes().stats(),
+        processor.routes().cached_bytes(),
+    );
 }
 
 #[cfg(test)]

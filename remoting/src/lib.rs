@@ -10,12 +10,16 @@
 //!   oneway calls, reconnection and failover across addresses.
 //! - [`persist`]: crash-safe file replacement for the daemons' state files.
 //! - [`config`]: settings keyed by the Java configuration names.
+//! - [`acl`], [`guard`]: RocketMQ-compatible request signing, access
+//!   control and per-connection rate limits.
 
 #![warn(missing_docs)]
 
+pub mod acl;
 pub mod client;
 pub mod codec;
 pub mod config;
+pub mod guard;
 pub mod persist;
 pub mod protocol;
 pub mod server;

@@ -99,11 +99,26 @@ async fn cpp_route(namesrv: &str, topic: &str) -> Value {
 }
 
 async fn alions(verb: &'static str, namesrv: &str, topic: &str, broker: &str) -> Value {
-    let env = vec![
+    alions_as(verb, namesrv, topic, broker, None).await
+}
+
+/// Runs ali-ons, signing its requests with `account` if given.
+async fn alions_as(
+    verb: &'static str,
+    namesrv: &str,
+    topic: &str,
+    broker: &str,
+    account: Option<(&str, &str)>,
+) -> Value {
+    let mut env = vec![
         ("NAMESRV", namesrv.into()),
         ("TOPIC", topic.into()),
         ("BROKER", broker.into()),
     ];
+    if let Some((access_key, secret_key)) = account {
+        env.push(("AK", access_key.into()));
+        env.push(("SK", secret_key.into()));
+    }
     run_peer("node".into(), "peer_alions.js", verb, env).await
 }
 
@@ -229,4 +244,74 @@ async fn a_topic_created_by_ali_ons_through_the_broker_is_routed_to_both_clients
         broker.as_str()
     );
     both.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ali_ons_with_credentials_passes_access_control_and_without_them_does_not() {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("interop-acl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let accounts = dir.join("acl.json");
+    std::fs::write(
+        &accounts,
+        r#"{"accounts":[{"accessKey":"ons-admin","secretKey":"ons-secret","admin":true}]}"#,
+    )
+    .unwrap();
+
+    let mut ns_config = ferrymq_namesrv::config::EffectiveConfig::default();
+    ns_config.values.kv_config_path = dir.join("kvConfig.json");
+    let namesrv = NameServer::start(ns_config, TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .await
+        .unwrap();
+    let namesrv_addr = namesrv.local_addr().to_string();
+    let mut broker_config = ferrymq_broker::config::EffectiveConfig::default();
+    broker_config.values.namesrv_addr.clone_from(&namesrv_addr);
+    broker_config.values.broker_name = "acl-broker".into();
+    broker_config.values.store_path_root_dir = dir.join("store");
+    broker_config.values.acl_enable = true;
+    broker_config.values.acl_file = accounts;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let broker = ferrymq_broker::Broker::start(broker_config.resolve().unwrap(), listener)
+        .await
+        .unwrap();
+    let broker_addr = broker.local_addr().to_string();
+
+    let refused = alions_as(
+        "createtopic",
+        &namesrv_addr,
+        "Guarded",
+        &broker_addr,
+        Some(("ons-admin", "wrong")),
+    )
+    .await;
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Check signature failed"),
+        "{refused}"
+    );
+    let anonymous = alions("createtopic", &namesrv_addr, "Guarded", &broker_addr).await;
+    assert!(
+        anonymous["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("No accessKey"),
+        "{anonymous}"
+    );
+    assert!(broker.topics().get("Guarded").is_none());
+
+    let created = alions_as(
+        "createtopic",
+        &namesrv_addr,
+        "Guarded",
+        &broker_addr,
+        Some(("ons-admin", "ons-secret")),
+    )
+    .await;
+    assert_eq!(created["created"], "Guarded", "{created}");
+    assert!(broker.topics().get("Guarded").is_some());
+    broker.stop().await;
+    namesrv.stop().await;
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ferrymq_remoting::RemotingCommand;
+use ferrymq_remoting::guard::{Access, RequestGuard};
 use ferrymq_remoting::protocol::{HeaderError, RequestCode, ResponseCode};
 use ferrymq_remoting::server::{ConnectionInfo, HandlerError, Processor};
 use parking_lot::RwLock;
@@ -34,6 +35,7 @@ pub struct BrokerProcessor {
     store: Arc<TopicStore>,
     registrar: Arc<Registrar>,
     clients: ClientRegistry,
+    guard: RequestGuard,
     started: Instant,
     started_millis: i64,
 }
@@ -51,9 +53,16 @@ impl BrokerProcessor {
             store,
             registrar,
             clients: ClientRegistry::default(),
+            guard: RequestGuard::open(),
             started: Instant::now(),
             started_millis: ferrymq_remoting::protocol::body::now_millis(),
         }
+    }
+
+    /// Checks requests with `guard` (access control, rate limits) first.
+    pub fn with_guard(mut self, guard: RequestGuard) -> Self {
+        self.guard = guard;
+        self
     }
 
     /// The client registry.
@@ -66,6 +75,15 @@ impl BrokerProcessor {
         let Some(code) = RequestCode::from_i32(request.code) else {
             return Ok(RemotingCommand::not_supported(request.code));
         };
+        let access = match code {
+            RequestCode::UpdateAndCreateTopic
+            | RequestCode::DeleteTopicInBroker
+            | RequestCode::UpdateBrokerConfig => Access::Admin,
+            _ => Access::Read,
+        };
+        if let Some(refusal) = self.guard.check(connection, request, access) {
+            return Ok(refusal);
+        }
         match code {
             RequestCode::UpdateAndCreateTopic => self.create_topic(connection, request),
             RequestCode::DeleteTopicInBroker => self.delete_topic(connection, request),
@@ -123,6 +141,7 @@ impl Processor for BrokerProcessor {
     }
 
     fn connection_closed(&self, connection: &ConnectionInfo) {
+        self.guard.connection_closed(connection.id);
         self.clients.connection_closed(connection.id);
     }
 }

@@ -15,7 +15,7 @@ use super::{BrokerProcessor, Handled, error_response};
 
 impl BrokerProcessor {
     pub(super) fn broker_config(&self) -> Handled {
-        let body = self.config.read().to_properties();
+        let body = self.config.read().to_public_properties();
         let version = json::to_vec(&*self.config_version.read(), KeyStyle::Standard);
         Ok(RemotingCommand::success()
             .with_ext(
@@ -128,6 +128,8 @@ impl BrokerProcessor {
         for key in [
             "putTps",
             "getTransferredTps",
+            // What 4.9.x mqadmin reads, spelled as 4.9.x spells it.
+            "getTransferedTps",
             "getFoundTps",
             "getMissTps",
             "getTotalTps",

@@ -66,6 +66,19 @@ impl NamesrvProcessor {
                     header.compressed,
                     max_inflated,
                 )?;
+                let invalid = body
+                    .topic_config_serialize_wrapper
+                    .topic_config_table
+                    .0
+                    .iter()
+                    .find_map(|topic| topic.validate().err());
+                if let Some(error) = invalid {
+                    warn!(broker = %registration.name, addr = %registration.addr, %error, "registration refused");
+                    return error_response(
+                        ResponseCode::SystemError,
+                        format!("registration refused: {error}"),
+                    );
+                }
                 let topics = body
                     .topic_config_serialize_wrapper
                     .topic_config_table

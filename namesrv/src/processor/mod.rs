@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ferrymq_remoting::RemotingCommand;
+use ferrymq_remoting::guard::{Access, RequestGuard};
 use ferrymq_remoting::protocol::{HeaderError, RequestCode, ResponseCode};
 use ferrymq_remoting::server::{ConnectionInfo, Connections, HandlerError, Processor};
 use parking_lot::RwLock;
@@ -30,6 +31,7 @@ pub struct NamesrvProcessor {
     kv: KvStore,
     config: RwLock<EffectiveConfig>,
     connections: Connections,
+    guard: RequestGuard,
     started: Instant,
 }
 
@@ -51,8 +53,15 @@ impl NamesrvProcessor {
             kv,
             config: RwLock::new(config),
             connections,
+            guard: RequestGuard::open(),
             started: now(),
         }
+    }
+
+    /// Checks requests with `guard` (access control, rate limits) first.
+    pub fn with_guard(mut self, guard: RequestGuard) -> Self {
+        self.guard = guard;
+        self
     }
 
     /// The route table.
@@ -75,6 +84,9 @@ impl NamesrvProcessor {
         let Some(code) = RequestCode::from_i32(request.code) else {
             return Ok(RemotingCommand::not_supported(request.code));
         };
+        if let Some(refusal) = self.guard.check(connection, request, access_of(code)) {
+            return Ok(refusal);
+        }
         match code {
             RequestCode::PutKvConfig => self.put_kv_config(request),
             RequestCode::GetKvConfig => self.get_kv_config(request),
@@ -105,6 +117,7 @@ impl NamesrvProcessor {
 
     /// Forgets the brokers that registered on a closed connection.
     pub fn on_connection_closed(&self, connection: &ConnectionInfo) {
+        self.guard.connection_closed(connection.id);
         for broker in self.routes.connection_closed(connection.id) {
             info!(
                 cluster = %broker.cluster, broker = %broker.name, id = broker.id, addr = %broker.addr,
@@ -128,6 +141,24 @@ impl Processor for NamesrvProcessor {
 
     fn connection_closed(&self, connection: &ConnectionInfo) {
         self.on_connection_closed(connection);
+    }
+}
+
+/// What a request does, for access control and rate limits.
+fn access_of(code: RequestCode) -> Access {
+    match code {
+        RequestCode::RegisterBroker
+        | RequestCode::UnregisterBroker
+        | RequestCode::BrokerHeartbeat
+        | RequestCode::QueryDataVersion => Access::Broker,
+        RequestCode::PutKvConfig
+        | RequestCode::DeleteKvConfig
+        | RequestCode::WipeWritePermOfBroker
+        | RequestCode::AddWritePermOfBroker
+        | RequestCode::DeleteTopicInNamesrv
+        | RequestCode::RegisterTopicInNamesrv
+        | RequestCode::UpdateNamesrvConfig => Access::Admin,
+        _ => Access::Read,
     }
 }
 

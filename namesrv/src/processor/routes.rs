@@ -2,7 +2,8 @@
 
 use ferrymq_remoting::RemotingCommand;
 use ferrymq_remoting::protocol::body::{
-    GetBrokerMemberGroupResponseBody, TopicList, TopicRouteData,
+    GetBrokerMemberGroupResponseBody, TopicList, TopicRouteData, validate_queue_nums,
+    validate_topic_name,
 };
 use ferrymq_remoting::protocol::header::{
     AddWritePermResponseHeader, BrokerNameRequestHeader, DeleteTopicFromNamesrvRequestHeader,
@@ -158,6 +159,18 @@ impl NamesrvProcessor {
             let route: TopicRouteData = json::from_slice(&request.body).map_err(|error| {
                 format!("REGISTER_TOPIC_IN_NAMESRV needs a TopicRouteData body: {error}")
             })?;
+            let invalid = validate_topic_name(&header.topic).err().or_else(|| {
+                route.queue_datas.iter().find_map(|queue| {
+                    validate_queue_nums("readQueueNums", queue.read_queue_nums)
+                        .and_then(|()| {
+                            validate_queue_nums("writeQueueNums", queue.write_queue_nums)
+                        })
+                        .err()
+                })
+            });
+            if let Some(error) = invalid {
+                return error_response(ResponseCode::SystemError, error);
+            }
             self.routes
                 .register_topic(&header.topic, &route.queue_datas);
         }

@@ -73,10 +73,16 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// Empty tables with the given settings.
+    /// Empty tables with the given settings and the default route cache
+    /// budget (64 MiB).
     pub fn new(settings: RouteSettings) -> Self {
+        Self::with_cache_budget(settings, state::DEFAULT_CACHE_BYTES)
+    }
+
+    /// Empty tables whose cached route bodies take at most `cache_bytes`.
+    pub fn with_cache_budget(settings: RouteSettings, cache_bytes: usize) -> Self {
         RouteTable {
-            state: RwLock::new(RouteState::new(settings)),
+            state: RwLock::new(RouteState::new(settings, cache_bytes)),
         }
     }
 
@@ -95,6 +101,11 @@ impl RouteTable {
     /// show (the order-topic KV namespace).
     pub fn invalidate_routes(&self) {
         self.state.write().bump_epoch();
+    }
+
+    /// Bytes the cached route bodies take now.
+    pub fn cached_bytes(&self) -> usize {
+        self.state.read().cache_budget.used()
     }
 
     /// Counts for metrics.

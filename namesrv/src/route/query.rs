@@ -55,7 +55,9 @@ impl RouteTable {
         }
         let route = state.pickup(topic, entry, order_conf)?;
         let body = Bytes::from(json::to_vec(&route, style));
-        entry.cache.put(state.epoch, style, body.clone());
+        entry
+            .cache
+            .put(state.epoch, style, body.clone(), &state.cache_budget);
         Some(body)
     }
 

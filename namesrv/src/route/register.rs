@@ -334,7 +334,7 @@ impl RouteState {
                         .or_default()
                         .insert(bname, info.clone());
                     if let Some(entry) = self.topics.get_mut(topic.as_str()) {
-                        entry.cache.clear();
+                        entry.cache.clear(&self.cache_budget);
                     }
                 }
             }

@@ -1,13 +1,13 @@
 //! The tables themselves and the small operations every change goes through.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrymq_remoting::protocol::body::{DataVersion, QueueData, TopicQueueMappingInfo};
 use ferrymq_remoting::server::ConnectionId;
 
-use super::cache::RouteCache;
+use super::cache::{CacheBudget, RouteCache};
 use super::register::BodyFingerprint;
 use super::{RouteSettings, RouteStats};
 
@@ -97,7 +97,7 @@ pub(crate) struct RegistrationMark {
 
 /// Every table of the name server. Only [`RouteTable`](super::RouteTable)
 /// touches it, under its lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RouteState {
     pub(crate) settings: RouteSettings,
     /// topic → queues per broker group.
@@ -120,12 +120,39 @@ pub(crate) struct RouteState {
     /// Live brokers that declared filter servers; routes skip the filter
     /// lookup while there are none.
     pub(crate) filter_server_brokers: usize,
+    /// Bytes the cached route bodies may take.
+    pub(crate) cache_budget: CacheBudget,
+    /// broker name → topics with queues on it, so a broker's topics are
+    /// found without looking at every topic.
+    pub(crate) broker_topics: HashMap<Arc<str>, HashSet<Arc<str>>>,
+}
+
+/// The default budget of cached route bodies.
+pub(crate) const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+impl Default for RouteState {
+    fn default() -> Self {
+        RouteState {
+            settings: RouteSettings::default(),
+            topics: HashMap::new(),
+            brokers: HashMap::new(),
+            clusters: HashMap::new(),
+            live: HashMap::new(),
+            mappings: HashMap::new(),
+            generation: 0,
+            epoch: 0,
+            filter_server_brokers: 0,
+            cache_budget: CacheBudget::new(DEFAULT_CACHE_BYTES),
+            broker_topics: HashMap::new(),
+        }
+    }
 }
 
 impl RouteState {
-    pub(crate) fn new(settings: RouteSettings) -> Self {
+    pub(crate) fn new(settings: RouteSettings, cache_bytes: usize) -> Self {
         RouteState {
             settings,
+            cache_budget: CacheBudget::new(cache_bytes),
             ..Default::default()
         }
     }
@@ -138,8 +165,14 @@ impl RouteState {
         }
     }
 
+    /// Makes every cached route stale, and gives their memory back.
     pub(crate) fn bump_epoch(&mut self) {
         self.epoch += 1;
+        if self.cache_budget.used() > 0 {
+            for entry in self.topics.values_mut() {
+                entry.cache.clear(&self.cache_budget);
+            }
+        }
     }
 
     pub(crate) fn stats(&self) -> RouteStats {
@@ -203,23 +236,31 @@ impl RouteState {
 
     /// Inserts or replaces a topic's queues for one group.
     pub(crate) fn upsert_queue(&mut self, topic: &str, entry: QueueEntry) {
-        let topic_entry = match self.topics.get_mut(topic) {
-            Some(topic_entry) => topic_entry,
+        let topic_key = match self.topics.get_key_value(topic) {
+            Some((key, _)) => key.clone(),
             None => {
                 self.generation += 1;
-                self.topics.entry(Arc::from(topic)).or_default()
+                let key: Arc<str> = Arc::from(topic);
+                self.topics.insert(key.clone(), TopicEntry::default());
+                key
             }
         };
+        let topic_entry = self.topics.get_mut(topic).expect("present");
         match topic_entry.position(&entry.broker_name) {
             Ok(at) => {
                 if topic_entry.queues[at] != entry {
                     topic_entry.queues[at] = entry;
-                    topic_entry.cache.clear();
+                    topic_entry.cache.clear(&self.cache_budget);
                 }
             }
             Err(at) => {
+                let broker_name = entry.broker_name.clone();
                 topic_entry.queues.insert(at, entry);
-                topic_entry.cache.clear();
+                topic_entry.cache.clear(&self.cache_budget);
+                self.broker_topics
+                    .entry(broker_name)
+                    .or_default()
+                    .insert(topic_key);
                 self.generation += 1;
             }
         }
@@ -235,29 +276,49 @@ impl RouteState {
             return false;
         };
         topic_entry.queues.remove(at);
-        topic_entry.cache.clear();
+        topic_entry.cache.clear(&self.cache_budget);
         if topic_entry.queues.is_empty() {
             self.topics.remove(topic);
         }
+        self.unindex(broker_name, topic);
         self.generation += 1;
         true
     }
 
     /// Removes a whole topic. Returns whether it existed.
     pub(crate) fn remove_topic(&mut self, topic: &str) -> bool {
-        let removed = self.topics.remove(topic).is_some();
-        if removed {
-            self.generation += 1;
+        let Some(mut entry) = self.topics.remove(topic) else {
+            return false;
+        };
+        entry.cache.clear(&self.cache_budget);
+        for queue in &entry.queues {
+            self.unindex(&queue.broker_name, topic);
         }
-        removed
+        self.generation += 1;
+        true
+    }
+
+    fn unindex(&mut self, broker_name: &str, topic: &str) {
+        if let Some(topics) = self.broker_topics.get_mut(broker_name) {
+            topics.remove(topic);
+            if topics.is_empty() {
+                self.broker_topics.remove(broker_name);
+            }
+        }
     }
 
     /// Changes the perm of every queue entry matching `broker_name`, dropping
     /// the cached routes of the topics it changes. Returns how many topics
     /// have an entry for the group, changed or not.
     pub(crate) fn update_perms(&mut self, broker_name: &str, update: impl Fn(i32) -> i32) -> usize {
+        let Some(topics) = self.broker_topics.get(broker_name) else {
+            return 0;
+        };
         let mut matched = 0;
-        for topic_entry in self.topics.values_mut() {
+        for topic in topics {
+            let Some(topic_entry) = self.topics.get_mut(topic) else {
+                continue;
+            };
             let Ok(at) = topic_entry.position(broker_name) else {
                 continue;
             };
@@ -266,7 +327,7 @@ impl RouteState {
             let perm = update(queue.perm);
             if perm != queue.perm {
                 queue.perm = perm;
-                topic_entry.cache.clear();
+                topic_entry.cache.clear(&self.cache_budget);
             }
         }
         matched
@@ -274,11 +335,10 @@ impl RouteState {
 
     /// Topics that have queues on `broker_name`.
     pub(crate) fn topics_of_broker(&self, broker_name: &str) -> Vec<Arc<str>> {
-        self.topics
-            .iter()
-            .filter(|(_, entry)| entry.queue(broker_name).is_some())
-            .map(|(topic, _)| topic.clone())
-            .collect()
+        self.broker_topics
+            .get(broker_name)
+            .map(|topics| topics.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Finds the group and id an address holds in a cluster.

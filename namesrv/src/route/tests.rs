@@ -1190,3 +1190,32 @@ fn system_and_unit_topic_lists() {
             .is_empty()
     );
 }
+
+#[test]
+fn cached_routes_stay_within_their_budget_and_give_memory_back() {
+    let table = RouteTable::with_cache_budget(RouteSettings::default(), 1000);
+    let topics: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+    let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+    register(
+        &table,
+        &registration("broker-a", 0, MASTER),
+        &body(1, &refs),
+    );
+    for topic in &topics {
+        assert!(
+            table.route_body(topic, KeyStyle::Standard, None).is_some(),
+            "answered even uncached"
+        );
+    }
+    let used = table.cached_bytes();
+    assert!(used > 0 && used <= 1000, "{used}");
+    table.delete_topic("t0", None);
+    assert!(table.cached_bytes() <= used);
+    // A new broker group changes every route: the cache empties.
+    register(
+        &table,
+        &registration("broker-b", 0, "127.0.0.2:1"),
+        &body(1, &refs),
+    );
+    assert_eq!(table.cached_bytes(), 0);
+}

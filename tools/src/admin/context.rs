@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ferrymq_remoting::RemotingCommand;
+use ferrymq_remoting::acl::Credentials;
 use ferrymq_remoting::client::{ClientError, Failover, RemotingClient, parse_addr_list};
 use ferrymq_remoting::protocol::body::ClusterInfo;
 use ferrymq_remoting::protocol::{RequestCode, json, request_code_name, response_code_name};
@@ -66,6 +67,7 @@ fn remark_suffix(remark: &Option<String>) -> String {
 #[derive(Debug)]
 pub struct Admin {
     client: RemotingClient,
+    credentials: Option<Credentials>,
     namesrvs: Failover,
     timeout: Duration,
     /// Whether to print JSON.
@@ -77,10 +79,24 @@ impl Admin {
     pub fn new(namesrv_addr: Option<&str>, timeout: Duration, json: bool) -> Self {
         Admin {
             client: RemotingClient::default(),
+            credentials: None,
             namesrvs: Failover::new(parse_addr_list(namesrv_addr.unwrap_or_default())),
             timeout,
             json,
         }
+    }
+
+    /// Signs every request with `credentials`, if given.
+    pub fn with_credentials(mut self, credentials: Option<Credentials>) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    fn signed(&self, mut request: RemotingCommand) -> RemotingCommand {
+        if let Some(credentials) = &self.credentials {
+            credentials.sign(&mut request);
+        }
+        request
     }
 
     /// The configured name servers.
@@ -101,7 +117,7 @@ impl Admin {
         let what = describe(&request);
         let (addr, response) = self
             .namesrvs
-            .invoke(&self.client, request, self.timeout)
+            .invoke(&self.client, self.signed(request), self.timeout)
             .await
             .map_err(|source| AdminError::Unreachable {
                 what: what.clone(),
@@ -119,7 +135,7 @@ impl Admin {
         let what = describe(&request);
         let response = self
             .client
-            .invoke(addr, request, self.timeout)
+            .invoke(addr, self.signed(request), self.timeout)
             .await
             .map_err(|source| AdminError::Unreachable {
                 what: what.clone(),

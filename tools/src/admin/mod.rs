@@ -48,6 +48,24 @@ pub struct CommonArgs {
     /// How long each call may take, in milliseconds.
     #[arg(long, global = true, default_value_t = 5000, value_name = "MS")]
     pub timeout: u64,
+    /// Sign requests with this account, for servers with access control on.
+    #[arg(
+        long = "accessKey",
+        global = true,
+        env = "FERRYMQ_ACCESS_KEY",
+        value_name = "KEY",
+        requires = "secret_key"
+    )]
+    pub access_key: Option<String>,
+    /// The account's secret.
+    #[arg(
+        long = "secretKey",
+        global = true,
+        env = "FERRYMQ_SECRET_KEY",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 impl CommonArgs {

@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
         Command::Broker(args) => {
             let config = args.load().context("invalid broker configuration")?;
             if args.print_config {
-                print!("{}", config.to_properties());
+                print!("{}", config.to_public_properties());
                 return Ok(());
             }
             Daemon::Broker(config)

@@ -55,6 +55,53 @@ pub mod sys_flag {
     pub const UNIT_SUB: i32 = 2;
 }
 
+/// The longest topic name, except retry and dead-letter topics.
+pub const TOPIC_MAX_LENGTH: usize = 127;
+/// The longest retry (`%RETRY%...`) or dead-letter (`%DLQ%...`) topic name.
+pub const RETRY_OR_DLQ_TOPIC_MAX_LENGTH: usize = 255;
+/// The most queues a topic may have on one broker. Java sets no limit; this
+/// one only keeps absurd values (a billion queues) away from clients.
+pub const MAX_QUEUE_NUMS: i32 = 65_536;
+
+/// Checks a topic name as the Java broker does: not blank, only
+/// `%|a-zA-Z0-9_-`, at most 127 characters (255 for retry and dead-letter
+/// topics). The error is the Java broker's remark.
+pub fn validate_topic_name(topic: &str) -> Result<(), String> {
+    if topic.trim().is_empty() {
+        return Err("The specified topic is blank.".to_owned());
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-');
+    if !topic.chars().all(allowed) {
+        return Err(format!(
+            "The specified topic: {topic}, contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
+        ));
+    }
+    if topic.starts_with("%RETRY%") || topic.starts_with("%DLQ%") {
+        if topic.len() > RETRY_OR_DLQ_TOPIC_MAX_LENGTH {
+            return Err(format!(
+                "The specified topic is DLQ or Retry topic: {topic}, and it's longer than topic max length: {RETRY_OR_DLQ_TOPIC_MAX_LENGTH}"
+            ));
+        }
+    } else if topic.len() > TOPIC_MAX_LENGTH {
+        return Err(format!(
+            "The specified topic: {topic}, is longer than topic max length: {TOPIC_MAX_LENGTH}"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a queue count: 0 (a topic closed for reading or writing) up to
+/// [`MAX_QUEUE_NUMS`].
+pub fn validate_queue_nums(field: &str, value: i32) -> Result<(), String> {
+    if (0..=MAX_QUEUE_NUMS).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "The specified {field}: {value} is invalid, it must be between 0 and {MAX_QUEUE_NUMS}"
+        ))
+    }
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
@@ -209,6 +256,14 @@ impl TopicConfig {
             text.push_str(&serde_json::to_string(&self.attributes).expect("string map"));
         }
         text
+    }
+
+    /// Checks the name and the queue counts, naming the topic in the error.
+    pub fn validate(&self) -> Result<(), String> {
+        validate_topic_name(&self.topic_name)?;
+        validate_queue_nums("readQueueNums", self.read_queue_nums)
+            .and_then(|()| validate_queue_nums("writeQueueNums", self.write_queue_nums))
+            .map_err(|error| format!("topic {}: {error}", self.topic_name))
     }
 
     /// Parses the text form. It carries neither the system flag nor order.
@@ -383,6 +438,42 @@ mod tests {
             .map(|c| c.topic_name.as_str())
             .collect();
         assert_eq!(names, ["A", "b"]);
+    }
+
+    #[test]
+    fn topic_names_and_queue_counts() {
+        assert!(validate_topic_name("TopicTest_1-a%b|c").is_ok());
+        assert_eq!(
+            validate_topic_name(" ").unwrap_err(),
+            "The specified topic is blank."
+        );
+        assert!(
+            validate_topic_name("has space")
+                .unwrap_err()
+                .contains("illegal characters")
+        );
+        assert!(
+            validate_topic_name("ünïcode")
+                .unwrap_err()
+                .contains("illegal characters")
+        );
+        assert!(
+            validate_topic_name(&"t".repeat(128))
+                .unwrap_err()
+                .contains("max length: 127")
+        );
+        assert!(validate_topic_name(&format!("%RETRY%{}", "g".repeat(200))).is_ok());
+        assert!(validate_queue_nums("readQueueNums", 0).is_ok());
+        assert!(validate_queue_nums("readQueueNums", -1).is_err());
+        assert!(validate_queue_nums("writeQueueNums", i32::MAX).is_err());
+        let mut config = TopicConfig::new("t", 4);
+        config.write_queue_nums = -3;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .starts_with("topic t: The specified writeQueueNums: -3")
+        );
     }
 
     #[test]
