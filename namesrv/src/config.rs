@@ -107,6 +107,8 @@ config_struct! {
         shutdown_wait_time_seconds: u64 = "shutdownWaitTimeSeconds", default 30;
         /// Netty epoll (accepted, unused).
         use_epoll_native_selector: bool = "useEpollNativeSelector", default false;
+        /// ferrymq: threads serving requests; 0 for one per CPU core.
+        worker_threads: usize = "workerThreads", default 0;
         /// ferrymq: refuse connections beyond this many.
         server_max_connections: usize = "serverMaxConnections", default 10_000;
         /// ferrymq: serve Prometheus metrics on this port (0: off).

@@ -337,10 +337,24 @@ async fn serve_connection<P: Processor>(
             }
             Ok::<_, CodecError>(())
         };
-        match timeout(idle, write).await {
-            Ok(Ok(())) => last_activity = Instant::now(),
-            Ok(Err(error)) => return CloseReason::Broken(error),
-            Err(_) => return CloseReason::WriteStalled,
+        tokio::pin!(write);
+        // A peer that stops reading blocks the write; the connection's own
+        // timer ends it after the idle time, with no timer per write.
+        loop {
+            tokio::select! {
+                biased;
+                written = &mut write => match written {
+                    Ok(()) => break,
+                    Err(error) => return CloseReason::Broken(error),
+                },
+                _ = &mut idle_timer => {
+                    let deadline = last_activity + idle;
+                    if Instant::now() >= deadline {
+                        return CloseReason::WriteStalled;
+                    }
+                    idle_timer.as_mut().reset(deadline);
+                }
+            }
         }
     }
 }

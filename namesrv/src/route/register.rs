@@ -172,7 +172,10 @@ impl RouteState {
             ..
         } = registration;
         let mark = self.live_broker(cluster, addr)?.last_registration?;
-        if mark.body != fingerprint || mark.generation != self.generation {
+        if mark.body != fingerprint
+            || mark.group_changed != self.group_changed(name)
+            || mark.settings_generation != self.settings_generation
+        {
             return None;
         }
         let group = self.brokers.get(name.as_str())?;
@@ -343,7 +346,8 @@ impl RouteState {
         // 11 and 12. Liveness, with the new data version and filter servers.
         let mark = fingerprint.map(|body| RegistrationMark {
             body,
-            generation: self.generation,
+            group_changed: self.group_changed(name),
+            settings_generation: self.settings_generation,
             wrote_topics: writes_topics,
         });
         let live = LiveBroker {

@@ -91,8 +91,17 @@ pub(crate) struct LiveBroker {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RegistrationMark {
     pub(crate) body: BodyFingerprint,
-    pub(crate) generation: u64,
+    /// When the group's queue entries last appeared or disappeared.
+    pub(crate) group_changed: u64,
+    pub(crate) settings_generation: u64,
     pub(crate) wrote_topics: bool,
+}
+
+/// The topics with queues on one broker group, and when that set last changed.
+#[derive(Debug, Default)]
+pub(crate) struct GroupTopics {
+    pub(crate) topics: HashSet<Arc<str>>,
+    pub(crate) changed: u64,
 }
 
 /// Every table of the name server. Only [`RouteTable`](super::RouteTable)
@@ -110,9 +119,11 @@ pub(crate) struct RouteState {
     pub(crate) live: HashMap<Arc<str>, HashMap<Arc<str>, LiveBroker>>,
     /// topic → broker name → static-topic mapping.
     pub(crate) mappings: HashMap<Arc<str>, BTreeMap<String, TopicQueueMappingInfo>>,
-    /// Bumped whenever a queue entry or topic appears or disappears: a
-    /// registration short cut is valid only while it stays the same.
+    /// Counts queue entries appearing and disappearing; each group's
+    /// [`GroupTopics::changed`] is this count at the group's last change.
     pub(crate) generation: u64,
+    /// Bumped when settings that shape registrations change.
+    pub(crate) settings_generation: u64,
     /// Bumped whenever something every route may show changes (broker
     /// groups, filter servers, settings): cached routes from an older epoch
     /// are stale.
@@ -124,7 +135,7 @@ pub(crate) struct RouteState {
     pub(crate) cache_budget: CacheBudget,
     /// broker name → topics with queues on it, so a broker's topics are
     /// found without looking at every topic.
-    pub(crate) broker_topics: HashMap<Arc<str>, HashSet<Arc<str>>>,
+    pub(crate) broker_topics: HashMap<Arc<str>, GroupTopics>,
 }
 
 /// The default budget of cached route bodies.
@@ -140,6 +151,7 @@ impl Default for RouteState {
             live: HashMap::new(),
             mappings: HashMap::new(),
             generation: 0,
+            settings_generation: 0,
             epoch: 0,
             filter_server_brokers: 0,
             cache_budget: CacheBudget::new(DEFAULT_CACHE_BYTES),
@@ -161,7 +173,7 @@ impl RouteState {
         if settings != self.settings {
             self.settings = settings;
             self.bump_epoch();
-            self.generation += 1;
+            self.settings_generation += 1;
         }
     }
 
@@ -257,11 +269,10 @@ impl RouteState {
                 let broker_name = entry.broker_name.clone();
                 topic_entry.queues.insert(at, entry);
                 topic_entry.cache.clear(&self.cache_budget);
-                self.broker_topics
-                    .entry(broker_name)
-                    .or_default()
-                    .insert(topic_key);
                 self.generation += 1;
+                let group = self.broker_topics.entry(broker_name).or_default();
+                group.topics.insert(topic_key);
+                group.changed = self.generation;
             }
         }
     }
@@ -281,7 +292,6 @@ impl RouteState {
             self.topics.remove(topic);
         }
         self.unindex(broker_name, topic);
-        self.generation += 1;
         true
     }
 
@@ -294,28 +304,35 @@ impl RouteState {
         for queue in &entry.queues {
             self.unindex(&queue.broker_name, topic);
         }
-        self.generation += 1;
         true
     }
 
     fn unindex(&mut self, broker_name: &str, topic: &str) {
-        if let Some(topics) = self.broker_topics.get_mut(broker_name) {
-            topics.remove(topic);
-            if topics.is_empty() {
+        self.generation += 1;
+        if let Some(group) = self.broker_topics.get_mut(broker_name) {
+            group.topics.remove(topic);
+            group.changed = self.generation;
+            if group.topics.is_empty() {
                 self.broker_topics.remove(broker_name);
             }
         }
+    }
+
+    /// When a group's queue entries last appeared or disappeared (0: never
+    /// had any, or has none left, which is also a change from any mark).
+    pub(crate) fn group_changed(&self, broker_name: &str) -> u64 {
+        self.broker_topics.get(broker_name).map_or(0, |group| group.changed)
     }
 
     /// Changes the perm of every queue entry matching `broker_name`, dropping
     /// the cached routes of the topics it changes. Returns how many topics
     /// have an entry for the group, changed or not.
     pub(crate) fn update_perms(&mut self, broker_name: &str, update: impl Fn(i32) -> i32) -> usize {
-        let Some(topics) = self.broker_topics.get(broker_name) else {
+        let Some(group) = self.broker_topics.get(broker_name) else {
             return 0;
         };
         let mut matched = 0;
-        for topic in topics {
+        for topic in &group.topics {
             let Some(topic_entry) = self.topics.get_mut(topic) else {
                 continue;
             };
@@ -337,7 +354,7 @@ impl RouteState {
     pub(crate) fn topics_of_broker(&self, broker_name: &str) -> Vec<Arc<str>> {
         self.broker_topics
             .get(broker_name)
-            .map(|topics| topics.iter().cloned().collect())
+            .map(|group| group.topics.iter().cloned().collect())
             .unwrap_or_default()
     }
 

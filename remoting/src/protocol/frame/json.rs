@@ -34,6 +34,14 @@ struct WireHeader {
 }
 
 pub(super) fn decode(header: &[u8]) -> Result<RemotingCommand, DecodeError> {
+    match super::json_fast::decode(header) {
+        Some(command) => Ok(command),
+        None => decode_serde(header),
+    }
+}
+
+/// The complete reader, for every header the fast one gives up on.
+pub(super) fn decode_serde(header: &[u8]) -> Result<RemotingCommand, DecodeError> {
     // serde would also accept a JSON array for a struct; a header never is one.
     if header.trim_ascii_start().first() != Some(&b'{') {
         return Err(DecodeError::JsonNotObject);

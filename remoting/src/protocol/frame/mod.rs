@@ -21,6 +21,7 @@ use super::command::{RemotingCommand, SerializeType};
 
 mod binary;
 mod json;
+mod json_fast;
 
 /// The largest frame, counting the 4-byte length prefix, as the Java peers allow.
 pub const MAX_FRAME_LEN: usize = 16 * 1024 * 1024;
