@@ -321,7 +321,9 @@ impl RouteState {
     /// When a group's queue entries last appeared or disappeared (0: never
     /// had any, or has none left, which is also a change from any mark).
     pub(crate) fn group_changed(&self, broker_name: &str) -> u64 {
-        self.broker_topics.get(broker_name).map_or(0, |group| group.changed)
+        self.broker_topics
+            .get(broker_name)
+            .map_or(0, |group| group.changed)
     }
 
     /// Changes the perm of every queue entry matching `broker_name`, dropping

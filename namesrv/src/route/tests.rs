@@ -1227,15 +1227,28 @@ fn other_brokers_changes_keep_a_brokers_short_cut() {
     let a = registration("broker-a", 0, MASTER);
     let a_body = body(1, &["a1", "a2"]);
     let a_print = BodyFingerprint::of(&a_body.encode_json(), false, 409);
-    table.register_broker(&a, &a_body, Some(a_print), now).unwrap();
+    table
+        .register_broker(&a, &a_body, Some(a_print), now)
+        .unwrap();
     // Another group appears with topics of its own and shared ones.
     let b = registration("broker-b", 0, "127.0.0.2:1");
-    table.register_broker(&b, &body(1, &["b1", "a1"]), None, now).unwrap();
+    table
+        .register_broker(&b, &body(1, &["b1", "a1"]), None, now)
+        .unwrap();
     table.delete_topic("b1", None);
-    assert!(table.register_unchanged(&a, a_print, now).is_some(), "broker-a's queues did not change");
+    assert!(
+        table.register_unchanged(&a, a_print, now).is_some(),
+        "broker-a's queues did not change"
+    );
     // Removing broker-a's own queue of a shared topic does end it.
     table.delete_topic("a1", Some(CLUSTER));
     assert!(table.register_unchanged(&a, a_print, now).is_none());
-    table.register_broker(&a, &a_body, Some(a_print), now).unwrap();
-    assert_eq!(route(&table, "a1").unwrap().queue_datas.len(), 1, "repaired by the full registration");
+    table
+        .register_broker(&a, &a_body, Some(a_print), now)
+        .unwrap();
+    assert_eq!(
+        route(&table, "a1").unwrap().queue_datas.len(),
+        1,
+        "repaired by the full registration"
+    );
 }

@@ -13,7 +13,10 @@ use crate::protocol::command::{ExtFields, LanguageCode, RemotingCommand};
 
 /// Reads a header of the common shape, or `None` to let serde decide.
 pub(super) fn decode(header: &[u8]) -> Option<RemotingCommand> {
-    let mut reader = Reader { bytes: header, at: 0 };
+    let mut reader = Reader {
+        bytes: header,
+        at: 0,
+    };
     let mut command = RemotingCommand::default();
     let mut seen = 0u8;
     reader.skip_ws();
@@ -139,7 +142,10 @@ impl<'a> Reader<'a> {
         if leading_zero || matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        std::str::from_utf8(&self.bytes[start..self.at]).ok()?.parse().ok()
+        std::str::from_utf8(&self.bytes[start..self.at])
+            .ok()?
+            .parse()
+            .ok()
     }
 
     /// A scalar as the string extFields would hold: strings as they are,
@@ -181,7 +187,9 @@ impl<'a> Reader<'a> {
 
     fn language(&mut self) -> Option<LanguageCode> {
         match *self.bytes.get(self.at)? {
-            b'-' | b'0'..=b'9' => u8::try_from(self.integer()?).ok().map(LanguageCode::from_code),
+            b'-' | b'0'..=b'9' => u8::try_from(self.integer()?)
+                .ok()
+                .map(LanguageCode::from_code),
             b'"' => {
                 let name = std::str::from_utf8(self.plain_string()?).ok()?;
                 Some(match name.parse::<u8>() {
@@ -247,7 +255,10 @@ mod tests {
         assert_eq!(command.ext("k"), Some("false"));
         assert_eq!(command.ext("n"), None);
         let spaced = decode(br#" { "code" : "105" , "language" : 9 , "remark" : null } "#).unwrap();
-        assert_eq!((spaced.code, spaced.language, spaced.remark), (105, LanguageCode::Go, None));
+        assert_eq!(
+            (spaced.code, spaced.language, spaced.remark),
+            (105, LanguageCode::Go, None)
+        );
         assert_eq!(decode(b"{}").unwrap(), RemotingCommand::default());
     }
 
