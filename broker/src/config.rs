@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ferrymq_remoting::config::ConfigError;
+use ferrymq_remoting::config::{
+    ConfigError, ConfigFileError, first_blacklisted, read_properties_file, render_properties,
+};
 use ferrymq_remoting::config_struct;
 use ferrymq_remoting::protocol::body::perm;
-use ferrymq_remoting::protocol::properties::{self, PropertiesError};
 
 fn default_broker_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -115,22 +116,9 @@ const ALWAYS_BLACKLISTED: [&str; 8] = [
 /// Why the settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigLoadError {
-    /// The `-c` file could not be read.
-    #[error("cannot read config file {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The `-c` file is not properties text.
-    #[error("config file {path}, {source}")]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// Where and why.
-        source: PropertiesError,
-    },
+    /// The `-c` file could not be read or parsed.
+    #[error(transparent)]
+    File(#[from] ConfigFileError),
     /// A value does not fit its setting.
     #[error("{0}")]
     Value(#[from] ConfigError),
@@ -155,15 +143,7 @@ impl EffectiveConfig {
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigLoadError> {
         let mut config = EffectiveConfig::default();
         if let Some(path) = path {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigLoadError::Read {
-                path: path.to_owned(),
-                source,
-            })?;
-            let pairs = properties::parse(&text).map_err(|source| ConfigLoadError::Syntax {
-                path: path.to_owned(),
-                source,
-            })?;
-            config.apply(pairs)?;
+            config.apply(read_properties_file(path)?)?;
             config.config_file = Some(path.to_owned());
         }
         Ok(config)
@@ -281,24 +261,12 @@ impl EffectiveConfig {
 
     /// Every setting, known and extra, as sorted `key=value` lines.
     pub fn to_properties(&self) -> String {
-        let mut items: BTreeMap<&str, String> = self
-            .extra
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        items.extend(self.values.items());
-        properties::format(items.iter().map(|(k, v)| (*k, v.as_str())))
+        render_properties(&self.extra, self.values.items())
     }
 
     /// The first of `keys` that UPDATE_BROKER_CONFIG must refuse.
-    pub fn blacklisted<'a>(&self, mut keys: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-        let listed: Vec<&str> = self
-            .values
-            .config_black_list
-            .split(';')
-            .map(str::trim)
-            .collect();
-        keys.find(|key| ALWAYS_BLACKLISTED.contains(key) || listed.contains(key))
+    pub fn blacklisted<'a>(&self, keys: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+        first_blacklisted(&ALWAYS_BLACKLISTED, &self.values.config_black_list, keys)
     }
 }
 

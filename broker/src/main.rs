@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use ferrymq_broker::Broker;
 use ferrymq_broker::cli::BrokerArgs;
+use ferrymq_remoting::shutdown::shutdown_signal;
 use tracing_subscriber::EnvFilter;
 
 /// A RocketMQ-compatible broker (topics and routing; no message storage yet).
@@ -38,21 +39,13 @@ fn main() -> anyhow::Result<()> {
         let broker = Broker::bind(config).await?;
         let token = broker.shutdown_token();
         tokio::spawn(async move {
-            wait_for_signal().await;
+            if let Err(error) = shutdown_signal().await {
+                tracing::error!(%error, "cannot listen for stop signals; stopping");
+            }
             tracing::info!("shutting down: unregistering from the name servers");
             token.cancel();
         });
         broker.wait().await;
         Ok(())
     })
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn wait_for_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
 }

@@ -6,14 +6,12 @@
 //! DataVersion on, which is how name servers notice it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io;
 use std::path::{Path, PathBuf};
 
 use ferrymq_remoting::persist;
 use ferrymq_remoting::protocol::body::{
     DataVersion, TopicConfig, TopicConfigSerializeWrapper, TopicConfigTable, perm,
 };
-use ferrymq_remoting::protocol::json::{self, KeyStyle};
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
@@ -49,29 +47,7 @@ struct TopicsFile {
 }
 
 /// Why the topic table could not be loaded or saved.
-#[derive(Debug, thiserror::Error)]
-pub enum TopicStoreError {
-    /// Reading or writing the file failed.
-    #[error("{action} {path}: {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why it failed.
-        source: io::Error,
-    },
-    /// The file is not a topic table.
-    #[error(
-        "{path} is not a valid topic config file (fix or remove it; the previous version may be in {path}.bak): {source}"
-    )]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// The parse error.
-        source: serde_json::Error,
-    },
-}
+pub type TopicStoreError = persist::StateFileError;
 
 #[derive(Debug)]
 struct Table {
@@ -92,22 +68,7 @@ impl TopicStore {
     /// Loads the table from `path` (or starts empty), then adds the system
     /// topics a Java broker creates at startup, and saves it.
     pub fn open(path: &Path, config: &BrokerConfig) -> Result<Self, TopicStoreError> {
-        let file = match persist::read_if_exists(path) {
-            Ok(None) => None,
-            Ok(Some(bytes)) => Some(json::from_slice::<TopicsFile>(&bytes).map_err(|source| {
-                TopicStoreError::Corrupt {
-                    path: path.to_owned(),
-                    source,
-                }
-            })?),
-            Err(source) => {
-                return Err(TopicStoreError::Io {
-                    action: "reading",
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
+        let file = persist::load_json::<TopicsFile>(path, "topic config")?;
         let store = Self::build(file, Some(path.to_owned()), config);
         store.persist()?;
         Ok(store)
@@ -268,19 +229,12 @@ impl TopicStore {
         let _writing = self.persist_lock.lock();
         let content = {
             let table = self.table.read();
-            json::to_vec(
-                &TopicsFileRef {
-                    data_version: &table.version,
-                    topic_config_table: &table.topics,
-                },
-                KeyStyle::Standard,
-            )
+            persist::to_json(&TopicsFileRef {
+                data_version: &table.version,
+                topic_config_table: &table.topics,
+            })
         };
-        persist::write_atomically(path, &content).map_err(|source| TopicStoreError::Io {
-            action: "writing",
-            path: path.clone(),
-            source,
-        })
+        persist::save(path, &content)
     }
 }
 

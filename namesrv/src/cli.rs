@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use ferrymq_remoting::config::parse_setting;
 
 use crate::config::{ConfigLoadError, EffectiveConfig};
 
@@ -30,17 +31,8 @@ pub struct NamesrvArgs {
     #[arg(long, value_name = "PORT")]
     pub metrics_port: Option<u16>,
     /// Any other setting, as KEY=VALUE with its Java key (repeatable).
-    #[arg(short = 'D', value_name = "KEY=VALUE", value_parser = parse_pair)]
+    #[arg(short = 'D', value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub set: Vec<(String, String)>,
-}
-
-fn parse_pair(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok((key.trim().to_owned(), value.to_owned()))
-        }
-        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
-    }
 }
 
 impl NamesrvArgs {

@@ -7,11 +7,9 @@
 //! operator's settings.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use ferrymq_remoting::persist;
-use ferrymq_remoting::protocol::json::{self, KeyStyle};
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
@@ -29,29 +27,7 @@ struct KvFile {
 }
 
 /// Why the KV configuration could not be loaded or saved.
-#[derive(Debug, thiserror::Error)]
-pub enum KvError {
-    /// Reading or writing the file failed.
-    #[error("{action} {path}: {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why it failed.
-        source: io::Error,
-    },
-    /// The file is not KV configuration JSON.
-    #[error(
-        "{path} is not a valid KV config file (fix or remove it; the previous version may be in {path}.bak): {source}"
-    )]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// The parse error.
-        source: serde_json::Error,
-    },
-}
+pub type KvError = persist::StateFileError;
 
 /// The KV configuration, in memory and on disk.
 #[derive(Debug)]
@@ -74,24 +50,9 @@ impl KvStore {
 
     /// Loads the store from `path`; a missing file is an empty store.
     pub fn load(path: &Path) -> Result<Self, KvError> {
-        let table = match persist::read_if_exists(path) {
-            Ok(None) => Table::new(),
-            Ok(Some(bytes)) => {
-                json::from_slice::<KvFile>(&bytes)
-                    .map_err(|source| KvError::Corrupt {
-                        path: path.to_owned(),
-                        source,
-                    })?
-                    .config_table
-            }
-            Err(source) => {
-                return Err(KvError::Io {
-                    action: "reading",
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
+        let table = persist::load_json::<KvFile>(path, "KV config")?
+            .map(|file| file.config_table)
+            .unwrap_or_default();
         Ok(KvStore {
             table: RwLock::new(table),
             path: Some(path.to_owned()),
@@ -138,20 +99,10 @@ impl KvStore {
             return Ok(());
         };
         let _writing = self.persist_lock.lock();
-        let content = {
-            let table = self.table.read();
-            json::to_vec(
-                &KvFileRef {
-                    config_table: &table,
-                },
-                KeyStyle::Standard,
-            )
-        };
-        persist::write_atomically(path, &content).map_err(|source| KvError::Io {
-            action: "writing",
-            path: path.clone(),
-            source,
-        })
+        let content = persist::to_json(&KvFileRef {
+            config_table: &self.table.read(),
+        });
+        persist::save(path, &content)
     }
 }
 

@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::Parser;
 use ferrymq_namesrv::NameServer;
 use ferrymq_namesrv::cli::NamesrvArgs;
+use ferrymq_remoting::shutdown::shutdown_signal;
 use tracing_subscriber::EnvFilter;
 
 /// A RocketMQ-compatible name server.
@@ -33,21 +34,13 @@ fn main() -> anyhow::Result<()> {
         let server = NameServer::bind(config).await?;
         let token = server.shutdown_token();
         tokio::spawn(async move {
-            wait_for_signal().await;
+            if let Err(error) = shutdown_signal().await {
+                tracing::error!(%error, "cannot listen for stop signals; stopping");
+            }
             tracing::info!("shutting down");
             token.cancel();
         });
         server.wait().await;
         Ok(())
     })
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn wait_for_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
 }

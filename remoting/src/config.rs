@@ -5,7 +5,10 @@
 //! and listed back as `key=value` pairs, as the Java daemons' `-p` option
 //! and config requests do.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::protocol::properties::{self, PropertiesError};
 
 /// A type a setting can have.
 pub trait ConfigValue: Sized {
@@ -78,6 +81,74 @@ pub struct ConfigError {
     pub value: String,
     /// What would have been accepted.
     pub expected: String,
+}
+
+/// A `-c` properties file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not properties text.
+    #[error("config file {path}, {source}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// Where and why.
+        source: PropertiesError,
+    },
+}
+
+/// The `key=value` pairs of a properties file, in file order.
+pub fn read_properties_file(path: &Path) -> Result<Vec<(String, String)>, ConfigFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    properties::parse(&text).map_err(|source| ConfigFileError::Syntax {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Known settings and kept unknown keys together as sorted `key=value`
+/// lines; a known key wins over an unknown one of the same name.
+pub fn render_properties(
+    extra: &BTreeMap<String, String>,
+    known: Vec<(&'static str, String)>,
+) -> String {
+    let mut items: BTreeMap<&str, String> = extra
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.clone()))
+        .collect();
+    items.extend(known);
+    properties::format(items.iter().map(|(key, value)| (*key, value.as_str())))
+}
+
+/// The first of `keys` a runtime config update must refuse: one of
+/// `always`, or one listed in the `;`-separated `configured` blacklist.
+pub fn first_blacklisted<'a>(
+    always: &[&str],
+    configured: &str,
+    mut keys: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let listed: Vec<&str> = configured.split(';').map(str::trim).collect();
+    keys.find(|key| always.contains(key) || listed.contains(key))
+}
+
+/// Parses a `-D KEY=VALUE` command-line setting.
+pub fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
 }
 
 /// Declares a settings struct keyed by Java configuration names.
@@ -181,5 +252,49 @@ mod tests {
         assert!(u16::parse_value("70000").is_err());
         assert_eq!(i64::parse_value("-5").unwrap().render_value(), "-5");
         assert_eq!(PathBuf::parse_value("/a/b").unwrap().render_value(), "/a/b");
+    }
+
+    #[test]
+    fn settings_from_the_command_line() {
+        assert_eq!(
+            parse_setting(" listenPort =9877"),
+            Ok(("listenPort".to_owned(), "9877".to_owned()))
+        );
+        assert_eq!(
+            parse_setting("a=b=c"),
+            Ok(("a".to_owned(), "b=c".to_owned()))
+        );
+        assert!(parse_setting("listenPort").is_err());
+        assert!(parse_setting("=1").is_err());
+    }
+
+    #[test]
+    fn blacklists_combine_fixed_and_configured_keys() {
+        let always = ["kvConfigPath"];
+        let configured = "configBlackList; listenPort";
+        let first =
+            |keys: &[&'static str]| first_blacklisted(&always, configured, keys.iter().copied());
+        assert_eq!(first(&["orderMessageEnable"]), None);
+        assert_eq!(
+            first(&["orderMessageEnable", "listenPort"]),
+            Some("listenPort")
+        );
+        assert_eq!(first(&["kvConfigPath"]), Some("kvConfigPath"));
+    }
+
+    #[test]
+    fn known_settings_win_over_kept_ones_when_rendered() {
+        let extra = BTreeMap::from([
+            ("zeta".to_owned(), "1".to_owned()),
+            ("listenPort".to_owned(), "stale".to_owned()),
+        ]);
+        let text = render_properties(&extra, vec![("listenPort", "9876".to_owned())]);
+        assert_eq!(text, "listenPort=9876\nzeta=1\n");
+    }
+
+    #[test]
+    fn an_unreadable_file_is_a_read_error() {
+        let missing = read_properties_file(Path::new("/nonexistent/ferrymq.properties"));
+        assert!(matches!(missing, Err(ConfigFileError::Read { .. })));
     }
 }

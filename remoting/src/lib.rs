@@ -23,5 +23,6 @@ pub mod guard;
 pub mod persist;
 pub mod protocol;
 pub mod server;
+pub mod shutdown;
 
 pub use protocol::{RemotingCommand, RequestCode, ResponseCode};

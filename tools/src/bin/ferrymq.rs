@@ -11,6 +11,7 @@ use ferrymq_broker::Broker;
 use ferrymq_broker::cli::BrokerArgs;
 use ferrymq_namesrv::NameServer;
 use ferrymq_namesrv::cli::NamesrvArgs;
+use ferrymq_remoting::shutdown::shutdown_signal;
 use ferrymq_tools::standalone::{Standalone, StandaloneArgs};
 use tracing_subscriber::EnvFilter;
 
@@ -71,31 +72,27 @@ fn main() -> anyhow::Result<()> {
         match daemon {
             Daemon::Standalone(args) => {
                 let both = Standalone::start(&args).await?;
-                wait_for_signal().await;
+                if let Err(error) = shutdown_signal().await {
+                    tracing::error!(%error, "cannot listen for stop signals; stopping");
+                }
                 tracing::info!("shutting down");
                 both.stop().await;
             }
             Daemon::Namesrv(config) => {
                 let server = NameServer::bind(config).await?;
-                wait_for_signal().await;
+                if let Err(error) = shutdown_signal().await {
+                    tracing::error!(%error, "cannot listen for stop signals; stopping");
+                }
                 server.stop().await;
             }
             Daemon::Broker(config) => {
                 let broker = Broker::bind(config).await?;
-                wait_for_signal().await;
+                if let Err(error) = shutdown_signal().await {
+                    tracing::error!(%error, "cannot listen for stop signals; stopping");
+                }
                 broker.stop().await;
             }
         }
         Ok(())
     })
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn wait_for_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
 }
