@@ -46,6 +46,30 @@ impl Drop for Inner {
 
 /// Looks up topic routes for an application. Cheap to clone; the background
 /// refresh stops when the last clone is dropped.
+///
+/// ```no_run
+/// use ferrymq_client::{ClientConfig, RouteClient};
+///
+/// # async fn example() -> Result<(), ferrymq_client::RouteError> {
+/// let client = RouteClient::new(ClientConfig::with_namesrv_addr("10.0.0.1:9876;10.0.0.2:9876"));
+/// let route = client.topic_route("OrderEvents").await?;
+/// println!("{} broker groups", route.broker_datas.len());
+///
+/// // Be told when the background refresh sees a route change.
+/// let mut changes = client.changes();
+/// tokio::spawn(async move {
+///     while let Ok(change) = changes.recv().await {
+///         println!("{} now has {:?}", change.topic, change.route.map(|r| r.queue_datas.len()));
+///     }
+/// });
+///
+/// // Where consumers read.
+/// for queue in client.subscribe_queues("OrderEvents").await? {
+///     println!("{} #{}", queue.broker_name, queue.queue_id);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RouteClient {
     inner: Arc<Inner>,

@@ -11,6 +11,32 @@ use crate::publish::{MessageQueue, PublishInfo};
 ///
 /// One selector is shared by every sender of a producer; the turn is a
 /// shared counter rather than the Java client's per-thread one.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// use ferrymq_client::{PublishInfo, QueueSelector};
+/// use ferrymq_remoting::protocol::body::TopicRouteData;
+///
+/// // A route as a name server sends it: broker-a and broker-b, 2 queues each.
+/// let route: TopicRouteData = ferrymq_remoting::protocol::json::from_slice(br#"{
+///     "brokerDatas":[{"brokerAddrs":{"0":"10.0.0.1:10911"},"brokerName":"broker-a","cluster":"c"},
+///                    {"brokerAddrs":{"0":"10.0.0.2:10911"},"brokerName":"broker-b","cluster":"c"}],
+///     "queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":2,"writeQueueNums":2},
+///                   {"brokerName":"broker-b","perm":6,"readQueueNums":2,"writeQueueNums":2}]}"#).unwrap();
+/// let info = PublishInfo::from_route("OrderEvents", Arc::new(route));
+/// assert_eq!(info.queues.len(), 4);
+///
+/// let selector = QueueSelector::with_latency_fault_tolerance();
+/// let first = selector.select(&info, None).unwrap();
+/// assert_eq!((first.broker_name.as_str(), first.queue_id), ("broker-a", 0));
+/// // broker-a timed out: the retry goes elsewhere, and so do the next sends for a while.
+/// selector.record("broker-a", Duration::from_secs(3), true);
+/// let retry = selector.select(&info, Some("broker-a")).unwrap();
+/// assert_eq!(retry.broker_name, "broker-b");
+/// assert_eq!(selector.select(&info, None).unwrap().broker_name, "broker-b");
+/// ```
 #[derive(Debug, Default)]
 pub struct QueueSelector {
     next: AtomicUsize,

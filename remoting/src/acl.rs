@@ -7,7 +7,9 @@
 //! from any of them against its accounts.
 //!
 //! Accounts live in a JSON file with the field names of RocketMQ's
-//! `plain_acl.yml`, re-read when it changes:
+//! `plain_acl.yml`, re-read when it changes. As in the Java ACL, requests
+//! from `globalWhiteRemoteAddresses`, or naming an account from one of its
+//! `whiteRemoteAddress` addresses, need no signature:
 //!
 //! ```json
 //! {
@@ -214,12 +216,14 @@ impl AccessControl {
             .iter()
             .find(|account| account.access_key == access_key)
             .ok_or_else(|| format!("No acl config for {access_key}"))?;
+        // As in the Java ACL: a request from an account's own addresses
+        // needs no signature.
         let pattern = account
             .white_remote_address
             .as_deref()
             .filter(|p| !p.is_empty());
-        if pattern.is_some_and(|pattern| !address_matches(pattern, peer)) {
-            return Err(format!("{peer} is not in the white list of {access_key}"));
+        if pattern.is_some_and(|pattern| address_matches(pattern, peer)) {
+            return Ok(());
         }
         let sent = request.ext(SIGNATURE).unwrap_or_default();
         if signature(&request.ext_fields, &request.body, &account.secret_key) != sent {
@@ -376,19 +380,25 @@ mod tests {
             secret_key: "r".into(),
         }
         .sign(&mut read);
+        assert_eq!(acl.check(&read, local, Needs::Account), Ok(()));
         assert!(
-            acl.check(&read, local, Needs::Account)
-                .unwrap_err()
-                .contains("not in the white list")
-        );
-        assert_eq!(
-            acl.check(&read, "10.0.0.7".parse().unwrap(), Needs::Account),
-            Ok(())
-        );
-        assert!(
-            acl.check(&read, "10.0.0.7".parse().unwrap(), Needs::Admin)
+            acl.check(&read, local, Needs::Admin)
                 .unwrap_err()
                 .contains("not an admin")
+        );
+        // From the account's own addresses no signature is needed, as in Java.
+        let mut unsigned = RemotingCommand::request(105).with_ext("AccessKey", "reader");
+        assert_eq!(
+            acl.check(&unsigned, "10.0.0.7".parse().unwrap(), Needs::Admin),
+            Ok(())
+        );
+        unsigned
+            .ext_fields
+            .insert("Signature".into(), "bogus".into());
+        assert!(
+            acl.check(&unsigned, local, Needs::Account)
+                .unwrap_err()
+                .contains("Check signature failed")
         );
         let mut unknown = RemotingCommand::request(105);
         Credentials {

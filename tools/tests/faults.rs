@@ -108,9 +108,11 @@ async fn a_restarted_name_server_is_repopulated_and_cached_routes_keep_working()
         ..ClientConfig::with_namesrv_addr(&addr)
     });
     let deadline = Instant::now() + Duration::from_secs(5);
+    // refresh_topic, not topic_route: a lookup made before the broker
+    // registered is cached as missing until the next refresh.
     let cached = loop {
-        match routes.topic_route("TBW102").await {
-            Ok(route) => break route,
+        match routes.refresh_topic("TBW102").await {
+            Ok(_) => break routes.topic_route("TBW102").await.unwrap(),
             Err(error) if Instant::now() > deadline => panic!("no route: {error}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }

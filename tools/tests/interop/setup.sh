@@ -15,8 +15,9 @@ if [ ! -e .python-done ]; then
     touch .python-done
 fi
 if [ ! -e .node-done ]; then
-    cp "$here/package.json" package.json
-    npm install --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$here/package.json" "$here/package-lock.json" .
+    # The lock file pins every package below ali-ons too.
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
     touch .node-done
 fi
 cp "$here/peer_cpp.py" "$here/peer_alions.js" .
