@@ -93,6 +93,7 @@ impl FakeBroker {
             },
         }
         .encode_json();
+        let body = with_5x_fields(&body);
         let addr = self.addr();
         let header = RegisterBrokerRequestHeader {
             broker_name: format!("bench-broker-{:04}", self.index),
@@ -134,4 +135,33 @@ impl FakeBroker {
         }
         Ok(started.elapsed())
     }
+}
+
+/// Adds the fields a 5.x broker's JSON body always carries, empty: topic
+/// attributes and the static-topic maps. Name servers that read only 4.x
+/// fields ignore them; some stricter implementations refuse a body without
+/// them, and the benchmark should measure every server with a body it takes.
+fn with_5x_fields(body: &[u8]) -> Vec<u8> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).expect("a body we just encoded is JSON");
+    if let Some(wrapper) = value
+        .get_mut("topicConfigSerializeWrapper")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        let version = wrapper.get("dataVersion").cloned().unwrap_or_default();
+        wrapper.insert("mappingDataVersion".into(), version);
+        wrapper.insert("topicQueueMappingInfoMap".into(), serde_json::json!({}));
+        wrapper.insert("topicQueueMappingDetailMap".into(), serde_json::json!({}));
+        let topics = wrapper
+            .get_mut("topicConfigTable")
+            .and_then(serde_json::Value::as_object_mut);
+        for topic in topics.into_iter().flat_map(|table| table.values_mut()) {
+            if let Some(topic) = topic.as_object_mut() {
+                topic
+                    .entry("attributes")
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+        }
+    }
+    serde_json::to_vec(&value).expect("JSON values always serialize")
 }
